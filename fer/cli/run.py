@@ -1,0 +1,120 @@
+"""`fer run`: messages in, one NDJSON record per message out, a summary on stderr (api.md).
+
+Exit status: 0 when every input was read, 1 when an input was damaged (truncated gzip, unreadable
+file, malformed payload; reported on stderr, everything readable still processed), 2 for a bad rule
+file or bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import IO, Any
+
+import orjson
+
+from fer.cli._common import Progress, format_summary, load_rules_or_fail, with_progress
+from fer.engine import Engine
+from fer.inputs import INPUT_FORMATS, InputStats, iter_messages
+
+__all__ = ["add_parser", "run"]
+
+_NEWLINE = orjson.OPT_APPEND_NEWLINE
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "run",
+        help="extract fields from messages, writing NDJSON records",
+        description=(
+            "Run a rule file over messages (plain or gzip lines, directories, CloudWatch Logs "
+            "payloads) and write one JSON record per message. A summary goes to stderr."
+        ),
+    )
+    parser.add_argument("--rules", required=True, metavar="RULES",
+                        help="rule file (TOML, or Sumo Logic FER JSON)")
+    parser.add_argument("--category", metavar="CAT",
+                        help="_sourceCategory for messages that carry none (over the file's [source])")
+    parser.add_argument("--host", metavar="H", help="default _sourceHost")
+    parser.add_argument("--name", metavar="N", help="default _sourceName")
+    parser.add_argument("--input-format", choices=INPUT_FORMATS, default="auto",
+                        help="how to read the inputs (default: auto, by content)")
+    parser.add_argument("--output", "-o", metavar="FILE", help="write records here instead of stdout")
+    parser.add_argument("--fields-only", action="store_true", help="leave _raw out of the records")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")
+    parser.add_argument("inputs", nargs="*", metavar="INPUT",
+                        help="files or directories; `-` or nothing reads stdin")
+    parser.set_defaults(handler=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    rules = load_rules_or_fail(args.rules)
+    engine = Engine(rules, category=args.category, host=args.host, name=args.name)
+
+    def on_problem(name: str, description: str) -> None:
+        if progress is not None:
+            progress.finish()
+        print(f"fer run: {name}: {description}", file=sys.stderr)
+
+    progress = Progress(sys.stderr) if _is_terminal(sys.stderr) else None
+    input_stats = InputStats()
+    messages = iter_messages(args.inputs, args.input_format, on_problem=on_problem, stats=input_stats)
+
+    try:
+        output: IO[bytes] = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115
+    except OSError as error:
+        print(f"fer run: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    try:
+        _write(engine.process(with_progress(messages, progress)), output, args.fields_only)
+    except BrokenPipeError:
+        # The reader went away (`fer run … | head`): stop quietly, and keep Python's final flush of
+        # stdout from raising again at exit.
+        _silence_stdout()
+        return 0
+    finally:
+        if output is not sys.stdout.buffer:
+            output.close()
+        else:
+            try:
+                output.flush()
+            except BrokenPipeError:
+                _silence_stdout()
+
+    engine.stats.decode_errors += input_stats.decode_errors
+    if not args.quiet:
+        print(format_summary(engine.stats, rules), file=sys.stderr)
+    return 1 if input_stats.problems else 0
+
+
+def _write(records: Any, output: IO[bytes], fields_only: bool) -> None:
+    dumps = orjson.dumps
+    write = output.write
+    for record in records:
+        if fields_only:
+            del record["_raw"]
+        try:
+            line = dumps(record, option=_NEWLINE)
+        except TypeError:
+            # orjson refuses lone surrogates and exotic metadata values; the stdlib escapes them.
+            import json
+
+            line = (json.dumps(record, default=str, separators=(",", ":")) + "\n").encode()
+        write(line)
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
