@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The main job: the seed's VPC flow logs setup over the bundled sample.
+#   1. set up .venv with fer (and the report's DuckDB) if needed
+#   2. check the rules and run their examples (fer check, fer test)
+#   3. run the rules over the S3 export tree (gzip objects, header lines excluded) and over the
+#      CloudWatch Logs payloads, writing NDJSON records and a summary
+#   4. write the six dashboards as one self-contained HTML report
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cd "$root"
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+  .venv/bin/python -m pip install -q --upgrade pip
+fi
+.venv/bin/python -m pip install -q -e ".[report]"
+fer=.venv/bin/fer
+
+rules="$here/rules.toml"
+sample="$here/sample"
+out="$root/out/vpc_flow_logs"
+mkdir -p "$out"
+
+echo "== fer check / fer test: the rules compile and their examples pass"
+"$fer" check "$rules"
+"$fer" test "$rules"
+
+echo
+echo "== fer run over the S3 export ($sample/s3)"
+"$fer" run --rules "$rules" --output "$out/s3-records.ndjson" "$sample/s3"
+
+echo
+echo "== fer run over the CloudWatch Logs payloads ($sample/cloudwatch)"
+"$fer" run --rules "$rules" --input-format cloudwatch --output "$out/cloudwatch-records.ndjson" "$sample/cloudwatch"
+
+echo
+echo "== fer report: the six VPC Flow Logs dashboards"
+"$fer" report --app vpc-flow-logs "$out/s3-records.ndjson" "$out/cloudwatch-records.ndjson" \
+  --output "$out/report.html"
+
+echo
+echo "records: $out/s3-records.ndjson, $out/cloudwatch-records.ndjson"
+echo "report:  $out/report.html (open it in a browser; it works offline)"
