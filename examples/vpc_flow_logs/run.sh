@@ -2,9 +2,11 @@
 # The main job: the seed's VPC flow logs setup over the bundled sample.
 #   1. set up .venv with fer (and the report's DuckDB) if needed
 #   2. check the rules and run their examples (fer check, fer test)
-#   3. run the rules over the S3 export tree (gzip objects, header lines excluded) and over the
-#      CloudWatch Logs payloads, writing NDJSON records and a summary
-#   4. write the six dashboards as one self-contained HTML report
+#   3. the S3 path: run the rules over the S3 export tree (gzip objects, header lines excluded)
+#   4. the CloudWatch path: the collection Lambda's VPC-JSON transformation (fer collect, enriched
+#      from a saved describe-network-interfaces output) piped into fer run
+#   5. write the six dashboards (Security Groups included, thanks to the enrichment) as one
+#      self-contained HTML report
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -31,13 +33,13 @@ echo "== fer run over the S3 export ($sample/s3)"
 "$fer" run --rules "$rules" --output "$out/s3-records.ndjson" "$sample/s3"
 
 echo
-echo "== fer run over the CloudWatch Logs payloads ($sample/cloudwatch)"
-"$fer" run --rules "$rules" --input-format cloudwatch --output "$out/cloudwatch-records.ndjson" "$sample/cloudwatch"
+echo "== fer collect (VPC-JSON, enriched) | fer run over the CloudWatch Logs payloads ($sample/cloudwatch)"
+"$fer" collect --log-format VPC-JSON --include-log-info --enis "$here/enis.json" "$sample"/cloudwatch/*.json \
+  | "$fer" run --rules "$rules" --output "$out/cloudwatch-records.ndjson" -
 
 echo
-echo "== fer report: the six VPC Flow Logs dashboards"
-"$fer" report --app vpc-flow-logs "$out/s3-records.ndjson" "$out/cloudwatch-records.ndjson" \
-  --output "$out/report.html"
+echo "== fer report: the six VPC Flow Logs dashboards (over the enriched CloudWatch records)"
+"$fer" report --app vpc-flow-logs "$out/cloudwatch-records.ndjson" --output "$out/report.html"
 
 echo
 echo "records: $out/s3-records.ndjson, $out/cloudwatch-records.ndjson"
