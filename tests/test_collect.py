@@ -566,8 +566,6 @@ def test_cli_argparse_errors_exit_2(capsys):
 
 @pytest.mark.parametrize("log_format", ["VPC-RAW", "VPC-JSON"])
 def test_end_to_end_same_fields_as_raw_records(log_format, enis):
-    if not RULES.exists():
-        pytest.skip("examples/vpc_flow_logs/rules.toml is not there yet")
     import fer as fer_package
 
     engine_options = {"category": "aws/vpc/flowlogs"}
