@@ -6,7 +6,6 @@ import base64
 import gzip
 import io
 import json
-import os
 import tracemalloc
 from pathlib import Path
 

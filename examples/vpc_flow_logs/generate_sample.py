@@ -28,7 +28,7 @@ import random
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 from fer.aws.vpc import DEFAULT_HEADER
