@@ -16,7 +16,7 @@ from typing import Any, Literal
 from fer.errors import FerError, FerRuleError
 from fer.timestamps import compile_java_regex, make_timestamp_reader
 
-__all__ = ["ProcessingRule", "SourceSettings", "SourceProcessor"]
+__all__ = ["ProcessingRule", "SourceProcessor", "SourceSettings"]
 
 RuleType = Literal["include", "exclude", "mask", "hash"]
 _RULE_TYPES = ("include", "exclude", "mask", "hash")
@@ -211,6 +211,11 @@ class SourceProcessor:
 
     `process(raw)` returns the (possibly masked or hashed) message, or None when an include/exclude
     rule removes it. With no rules it is the identity function itself, so the engine pays one call.
+
+    `trigger`, when not None, is the set of first characters for which `process` can do anything:
+    a message whose first character is not in it comes back unchanged, so the engine skips the call.
+    It is known when the source has only exclude rules whose regexes begin with a known character set
+    (the VPC headers: `[a-z]`, while records begin with a digit or `{`).
     """
 
     def __init__(self, settings: SourceSettings | None = None) -> None:
@@ -218,7 +223,7 @@ class SourceProcessor:
         rules = self.settings.processing_rules
         compiled = [(rule, _compile_rule(rule)) for rule in rules]
         includes = tuple(rx.fullmatch for rule, rx in compiled if rule.type == "include")
-        excludes = tuple(rx.fullmatch for rule, rx in compiled if rule.type == "exclude")
+        excludes = tuple(_Exclusion(rx) for rule, rx in compiled if rule.type == "exclude")
         rewrites: tuple[_Rewrite, ...] = tuple(
             _rewriter(rx, (lambda _text, m=rule.mask: m) if rule.type == "mask" else _hasher(rule.algorithm))
             for rule, rx in compiled
@@ -228,6 +233,9 @@ class SourceProcessor:
         self.process: Callable[[str], str | None] = (
             _identity if self.passthrough else _processor(includes, excludes, rewrites)
         )
+        self.trigger: frozenset[str] | None = None
+        if compiled and not includes and not rewrites and all(x.first is not None for x in excludes):
+            self.trigger = frozenset().union(*(x.first for x in excludes))  # type: ignore[arg-type]
         reader = self.settings.timestamp_reader()
         self.read_timestamp: Callable[[str], int | None] = reader if reader is not None else _no_timestamp
 
@@ -240,16 +248,123 @@ def _no_timestamp(raw: str) -> None:
     return None
 
 
+class _Exclusion:
+    """An exclude rule's `fullmatch`, with cheap necessary conditions checked first.
+
+    A `fullmatch` call costs ~250-400 ns even when it fails at the first character; the seed's two
+    VPC exclusions cost ~1 µs per record that way. A regex that is plain text is compared with `==`;
+    otherwise, when the characters a match can begin with are known (`[a-z]...`), the message's first
+    character is looked up in that set (~40 ns) before the regex runs.
+    """
+
+    __slots__ = ("first", "fullmatch", "literal")
+
+    def __init__(self, regex: re.Pattern[str]) -> None:
+        self.fullmatch = regex.fullmatch
+        self.literal: str | None = _literal_text(regex)
+        self.first: frozenset[str] | None = (
+            frozenset(self.literal[:1]) if self.literal else _first_characters(regex)
+        )
+
+    def __call__(self, raw: str) -> bool:
+        first = self.first
+        if first is not None and raw[:1] not in first:
+            return False
+        if self.literal is not None:
+            return raw == self.literal
+        return self.fullmatch(raw) is not None
+
+
+def _parsed(regex: re.Pattern[str]) -> Any:
+    try:
+        from re import _parser  # type: ignore[attr-defined]  # CPython 3.11+: the regex parser
+
+        return _parser.parse(regex.pattern, regex.flags)
+    except Exception:  # noqa: BLE001 - any surprise only costs the optimisation
+        return None
+
+
+def _literal_text(regex: re.Pattern[str]) -> str | None:
+    """The text a regex matches when it is plain characters, case-sensitive (else None)."""
+    if regex.flags & re.IGNORECASE:
+        return None
+    parsed = _parsed(regex)
+    if parsed is None or parsed.state.flags & re.IGNORECASE:
+        return None
+    from re import _constants  # type: ignore[attr-defined]
+
+    chars: list[str] = []
+    for op, value in parsed.data:
+        if op is not _constants.LITERAL:
+            return None
+        chars.append(chr(value))
+    return "".join(chars) or None
+
+
+def _first_characters(regex: re.Pattern[str]) -> frozenset[str] | None:
+    """Every character a non-empty match must begin with, when that is easy to know (else None)."""
+    if regex.flags & re.IGNORECASE:
+        return None
+    parsed = _parsed(regex)
+    if parsed is None or parsed.state.flags & re.IGNORECASE:
+        return None
+    try:
+        found = _first_of(parsed.data)
+    except Exception:  # noqa: BLE001 - an unexpected parse shape only costs the optimisation
+        return None
+    return frozenset(found) if found else None
+
+
+def _first_of(items: Any) -> set[str] | None:
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    for op, value in items:
+        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            continue  # zero-width: the first character comes from what follows
+        if op is c.LITERAL:
+            return {chr(value)}
+        if op is c.IN:
+            chars: set[str] = set()
+            for kind, item in value:
+                if kind is c.LITERAL:
+                    chars.add(chr(item))
+                elif kind is c.RANGE and item[1] - item[0] <= 512:
+                    chars.update(map(chr, range(item[0], item[1] + 1)))
+                else:  # NEGATE, CATEGORY (\d, \s...), huge ranges: not worth knowing
+                    return None
+            return chars
+        if op is c.SUBPATTERN:
+            _group, add_flags, _del_flags, pattern = value
+            if add_flags & re.IGNORECASE:
+                return None
+            return _first_of(pattern.data)
+        if op is c.ATOMIC_GROUP:
+            return _first_of(value.data)
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            low, _high, pattern = value
+            return _first_of(pattern.data) if low >= 1 else None
+        if op is c.BRANCH:
+            union: set[str] = set()
+            for branch in value[1]:
+                found = _first_of(branch.data)
+                if found is None:
+                    return None
+                union |= found
+            return union
+        return None
+    return None  # the pattern can match the empty string
+
+
 def _processor(
     includes: tuple[Callable[[str], re.Match[str] | None], ...],
-    excludes: tuple[Callable[[str], re.Match[str] | None], ...],
+    excludes: tuple[_Exclusion, ...],
     rewrites: tuple[_Rewrite, ...],
 ) -> Callable[[str], str | None]:
     def process(raw: str) -> str | None:
         if includes and not any(match(raw) for match in includes):
             return None
-        for match in excludes:
-            if match(raw):
+        for excluded in excludes:
+            if excluded(raw):
                 return None
         for rewrite in rewrites:
             raw = rewrite(raw)

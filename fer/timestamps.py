@@ -18,12 +18,13 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone as dt_timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import timezone as dt_timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fer.errors import FerError
 
-__all__ = ["make_timestamp_reader", "compile_java_regex", "translate_java_regex"]
+__all__ = ["compile_java_regex", "make_timestamp_reader", "translate_java_regex"]
 
 # --------------------------------------------------------------------------------------------------
 # Java regex -> Python re (the minimum source settings need)
@@ -69,6 +70,21 @@ _EPOCH = re.compile(r"(?<![0-9])(?:([0-9]{10})(?:\.([0-9]+))?|([0-9]{13})|([0-9]
 
 
 def _read_epoch(text: str) -> int | None:
+    # A locator's capture is usually bare digits ("1418530010"): read it directly (~60 ns) rather than
+    # through the search below (~430 ns, its lookbehind defeats re's fast scan). For a string of
+    # ASCII digits only, _EPOCH matches the whole string when it has 10, 13, 16 or 19 digits, and
+    # nothing otherwise (every digit run is bounded by the string's ends).
+    if text.isdigit() and text.isascii():
+        size = len(text)
+        if size == 10:
+            return int(text) * 1000
+        if size == 13:
+            return int(text)
+        if size == 16:
+            return int(text) // 1000
+        if size == 19:
+            return int(text) // 1_000_000
+        return None
     m = _EPOCH.search(text)
     if m is None:
         return None
@@ -209,7 +225,7 @@ def _make_java_parser(fmt: str, zone: tzinfo) -> Callable[[str], int | None]:
     regex = _format_regex(fmt)
 
     def to_millis(groups: dict[str, str | None]) -> int | None:
-        now = datetime.now(dt_timezone.utc)
+        now = datetime.now(UTC)
         month_text = groups.get("month")
         if month_text is None:
             month = 1
@@ -263,7 +279,7 @@ def _instant(year: int, fields: tuple[int, int, int, int, int], offset: int | No
 
 def _zone(name: str) -> tzinfo:
     if name.upper() in ("UTC", "GMT", "Z"):
-        return dt_timezone.utc
+        return UTC
     offset = _offset_minutes(name) if name[:1] in "+-" or name[:3].upper() in ("GMT", "UTC") else None
     if offset is not None:
         return dt_timezone(timedelta(minutes=offset))
@@ -296,7 +312,16 @@ def make_timestamp_reader(
     parse = _read_epoch if format.strip().lower() == "epoch" else _make_java_parser(format, zone)
     if locator is None:
         return parse
-    search = _compile_locator(locator).search
+    compiled = _compile_locator(locator)
+    search = compiled.search
+    fast = _digit_pair_locator(compiled)
+    if fast is not None:
+
+        def read_fast(raw: str) -> int | None:
+            text = fast(raw)
+            return None if text is None else parse(text)
+
+        return read_fast
 
     def read(raw: str) -> int | None:
         m = search(raw)
@@ -306,3 +331,55 @@ def make_timestamp_reader(
         return None if text is None else parse(text)
 
     return read
+
+
+# --------------------------------------------------------------------------------------------------
+# A fast, exact search for the VPC locator's shape
+# --------------------------------------------------------------------------------------------------
+
+# `\s(\d{m,n})\s\d{p,q}` (the seed's `\s(\d{10,13})\s\d{10,13}`), after Java translation.
+_DIGIT_PAIR = re.compile(r"\\s\(\\d\{(\d+)(?:,(\d+))?\}\)\\s\\d\{(\d+)(?:,(\d+))?\}")
+# Byte classes under re.ASCII: digits -> "0", the six \s characters -> " ", anything else -> "x".
+_CLASSES = bytes(
+    48 if chr(b).isdigit() and b < 128 else 32 if b in b" \t\n\r\f\v" else 120 for b in range(256)
+)
+
+
+def _digit_pair_locator(compiled: re.Pattern[str]) -> Callable[[str], str | None] | None:
+    """For a locator of the shape `\\s(\\d{m,n})\\s\\d{p,q}`: a function giving its capture, else None.
+
+    `re` runs that search at ~6-8 ns a character with a fresh attempt at every whitespace: ~760 ns
+    on a VPC record, whose timestamps sit near the end. For an ASCII message the same first match is
+    found on a copy whose bytes are reduced to three classes in C (`bytes.translate`: digit -> "0",
+    the six `\\s` characters -> " ", anything else -> "x"): the pattern becomes
+    `" (0{m,n}) 0{p}"`, whose literal prefix `" 0…0"` lets `re` skip ahead instead of trying every
+    whitespace (~600 ns a record, measured on the mixed VPC corpus; a hand-rolled `bytes.find` loop
+    was slower, ~1 µs, from its Python steps). Positions are unchanged for ASCII text, and `\\d`/`\\s`
+    are disjoint, so the first match and its group are the original regex's. Text with non-ASCII
+    characters uses the regex itself.
+    """
+    shape = _DIGIT_PAIR.fullmatch(compiled.pattern)
+    if shape is None or not compiled.flags & re.ASCII:
+        return None
+    low = int(shape.group(1))
+    high = int(shape.group(2) or low)
+    tail_low = int(shape.group(3))
+    if low < 1 or high < low or tail_low < 1:
+        return None
+    classed = re.compile(
+        b" (" + b"0" * low + (b"(?:0{0,%d})" % (high - low) if high > low else b"") + b") " + b"0" * tail_low
+    ).search
+    search = compiled.search
+    classes = _CLASSES
+
+    def locate(raw: str) -> str | None:
+        if raw.isascii():
+            m = classed(raw.encode().translate(classes))
+            if m is None:
+                return None
+            begin, end = m.span(1)
+            return raw[begin:end]
+        m = search(raw)
+        return None if m is None else m.group(1)
+
+    return locate
