@@ -469,6 +469,16 @@ class ScopeSelector:
         self._prefilter = re.compile("|".join(cores)) if cores else None
         self._region_cache: dict[str, frozenset[str]] = {}
 
+    @property
+    def keyword_gate(self) -> Callable[[str], object] | None:
+        """A search over the lower-cased message that finds nothing exactly when no keyword scope can
+        match, or None when there is no such shortcut (no keyword scopes, or a scope such as
+        `NOT error` that can match without any keyword). Callers use it to skip `select` when the
+        metadata alone decides (the engine: ~0.2 µs instead of ~0.9 µs a VPC record)."""
+        if self._prefilter is None or self._ungated:
+            return None
+        return self._prefilter.search
+
     def select(self, raw: str, metadata: Mapping[str, str]) -> tuple[int, ...]:
         if self.always:
             return self._all
