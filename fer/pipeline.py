@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Literal
 
@@ -91,6 +92,14 @@ class Pipeline:
             else:
                 yield self.apply(message)
 
+    @functools.cached_property
+    def warnings(self) -> tuple[str, ...]:
+        """Problems that are not errors: regexes prone to catastrophic backtracking (computed on
+        first use, so compiling stays cheap for callers that never ask)."""
+        from fer.regex_safety import query_regex_warnings
+
+        return tuple(query_regex_warnings(self.query))
+
     def explain(self) -> str:
         """The stages as fer understood them, the output fields, and the generated Python."""
         lines = [f"expression: {self.source.strip()}", "", "stages:"]
@@ -98,6 +107,9 @@ class Pipeline:
             stage_source = to_source(ast.Query((stage,)))
             lines.append(f"  {number}. {type(stage).__name__:<15} {stage_source}")
         lines += ["", f"output fields: {', '.join(self.fields) or '(none)'}", ""]
+        lines += [f"warning: {warning}" for warning in self.warnings]
+        if self.warnings:
+            lines.append("")
         if self.python_source:
             lines += ["generated Python:", self.python_source]
         return "\n".join(lines)

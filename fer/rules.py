@@ -228,6 +228,8 @@ class RuleSet:
                     f"rules {first.name!r} and {second.name!r} can apply to the same message and "
                     f"both extract {', '.join(shared)}; {first.name!r} is listed first and wins"
                 )
+        for rule in self._rules:
+            found += [f"rule {rule.name!r}: {warning}" for warning in rule.pipeline.warnings]
         if len(self._rules) > MAX_RULES:
             found.append(
                 f"{len(self._rules)} rules: Sumo Logic allows at most {MAX_RULES} per account"
