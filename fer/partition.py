@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
-import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -28,8 +27,15 @@ from typing import Any, BinaryIO, Literal
 
 from fer.engine import Engine, EngineStats
 from fer.errors import FerRuleError
-from fer.inputs import INPUT_FORMATS, InputFile, InputStats, expand_inputs, iter_file_messages
-from fer.rules import RuleSet, load_rules
+from fer.inputs import (
+    INPUT_FORMATS,
+    InputFile,
+    InputStats,
+    expand_inputs,
+    iter_file_messages,
+)
+from fer.ndjson import encode_records
+from fer.rules import RuleSet, loads_rules
 
 __all__ = [
     "RulesText",
@@ -121,25 +127,7 @@ def load_rules_text(rules: RulesText | str) -> RuleSet:
 
 @functools.lru_cache(maxsize=_RULES_CACHE_SIZE)
 def _load_cached(text: str, format_: RulesFormat, name: str) -> RuleSet:
-    # `fer.load_rules` reads a path; writing the text to a private temporary file reuses its exact
-    # semantics (format detection, validation, messages) instead of re-implementing them. Once per
-    # worker process, so the file costs nothing measurable.
-    # TODO(lead): a `fer.rules.loads_rules(text, format, name)` would make this file unnecessary.
-    suffix = {"toml": ".toml", "json": ".json", "auto": ""}[format_]
-    with tempfile.TemporaryDirectory(prefix="fer-rules-") as directory:
-        path = os.path.join(directory, "rules" + suffix)
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        try:
-            ruleset = load_rules(path)
-        except FerRuleError as error:
-            raise _renamed(error, path, name) from None
-    return RuleSet(ruleset, ruleset.source, path=None if name == "<rules>" else name)
-
-
-def _renamed(error: FerRuleError, temporary: str, name: str) -> FerRuleError:
-    message = error.message.replace(temporary, name)
-    return FerRuleError(message, path=name, rule=error.rule, cause=error.cause)
+    return loads_rules(text, format_, name)
 
 
 def dump_rules(rules: RuleSet) -> str:
@@ -211,6 +199,7 @@ class FileResult:
     records: list[dict[str, Any]]
     stats: EngineStats
     problems: list[tuple[str, str]] = field(default_factory=list)  # (input name, description)
+    ndjson: bytes | None = None  # the records as NDJSON instead, when asked for (`records` is empty)
 
     @property
     def damaged(self) -> bool:
@@ -227,12 +216,17 @@ def process_file(
     name: str | None = None,
     source_name: str | None = None,
     storage_options: Mapping[str, Any] | None = None,
+    ndjson: bool = False,
+    fields_only: bool = False,
 ) -> FileResult:
     """Run the rules over one file (plain or gzip lines, or CloudWatch payloads) or fsspec URL.
 
     The records are those `fer run` writes for the file; `source_name` is the `_sourceName` its
     messages carry (`fer run` gives files found under a named directory their relative path).
     `storage_options` go to fsspec for URLs (`s3://...`: credentials, region, ...).
+    With `ndjson=True` the records come back encoded as `fer run` writes them (`.ndjson`, one bytes
+    object: sending it between processes is a copy, where a list of dicts is pickled field by
+    field), `fields_only` leaving `_raw` out.
     """
     if input_format not in INPUT_FORMATS:
         raise ValueError(f"input format must be one of {', '.join(INPUT_FORMATS)}, not {input_format!r}")
@@ -246,10 +240,15 @@ def process_file(
         messages = iter_file_messages(
             InputFile(path, "<stdin>" if path == "-" else path, source_name), input_format, stats=counters
         )
-    records = list(engine.process(messages))
+    encoded: bytes | None = None
+    if ndjson:
+        records: list[dict[str, Any]] = []
+        encoded = encode_records(engine.process(messages), fields_only)
+    else:
+        records = list(engine.process(messages))
     # As `fer run` does: lines that were not UTF-8 are counted by the reader, reported by the engine.
     engine.stats.decode_errors += counters.decode_errors
-    return FileResult(path, source_name, records, engine.stats, list(counters.problems))
+    return FileResult(path, source_name, records, engine.stats, list(counters.problems), encoded)
 
 
 def _ruleset(rules: RulesText | RuleSet | str | os.PathLike[str]) -> RuleSet:
@@ -305,6 +304,8 @@ def run_parallel(
     name: str | None = None,
     on_problem: ProblemHandler | None = None,
     mp_context: str | None = None,
+    ndjson: bool = False,
+    fields_only: bool = False,
 ) -> Iterator[FileResult]:
     """`process_file` over every input on `workers` processes, results in input order.
 
@@ -323,7 +324,7 @@ def run_parallel(
         raise ValueError(f"workers must be at least 1, not {workers}")
     files = _expand(paths, on_problem)
     options: dict[str, Any] = {"input_format": input_format, "category": category, "host": host,
-                               "name": name}
+                               "name": name, "ndjson": ndjson, "fields_only": fields_only}
 
     def report(result: FileResult) -> FileResult:
         if on_problem is not None:

@@ -12,15 +12,12 @@ import os
 import sys
 from typing import IO, Any
 
-import orjson
-
 from fer.cli._common import Progress, format_summary, load_rules_or_fail, with_progress
 from fer.engine import Engine, RuleStats
 from fer.inputs import INPUT_FORMATS, InputStats, iter_messages
+from fer.ndjson import encode_record
 
 __all__ = ["add_parser", "run"]
-
-_NEWLINE = orjson.OPT_APPEND_NEWLINE
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -121,9 +118,10 @@ def _run_parallel(args: argparse.Namespace, rules: Any, workers: int) -> int:
     try:
         for result in run_parallel(args.inputs or ["-"], args.rules, workers,
                                    input_format=args.input_format, category=args.category,
-                                   host=args.host, name=args.name, on_problem=on_problem):
+                                   host=args.host, name=args.name, on_problem=on_problem,
+                                   ndjson=True, fields_only=args.fields_only):
             total.merge(result.stats)
-            _write(result.records, output, args.fields_only)
+            output.write(result.ndjson or b"")
     except BrokenPipeError:
         _silence_stdout()
         return 0
@@ -141,19 +139,9 @@ def _run_parallel(args: argparse.Namespace, rules: Any, workers: int) -> int:
 
 
 def _write(records: Any, output: IO[bytes], fields_only: bool) -> None:
-    dumps = orjson.dumps
     write = output.write
     for record in records:
-        if fields_only:
-            del record["_raw"]
-        try:
-            line = dumps(record, option=_NEWLINE)
-        except TypeError:
-            # orjson refuses lone surrogates and exotic metadata values; the stdlib escapes them.
-            import json
-
-            line = (json.dumps(record, default=str, separators=(",", ":")) + "\n").encode()
-        write(line)
+        write(encode_record(record, fields_only))
 
 
 def _is_terminal(stream: Any) -> bool:
