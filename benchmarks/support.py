@@ -2,7 +2,7 @@
 
 Every baseline is what a careful person would write by hand for one job, returning exactly the dicts
 fer returns (each benchmark asserts that before timing anything). Peers (`pygrok`, `pyvrl`) are the
-libraries a Python user might pick instead; they are optional (`pip install 'fer[bench]'`), and a peer
+libraries a Python user might pick instead; they are optional (`pip install '.[bench]' from a checkout`), and a peer
 that does not import is simply not parametrised, never skipped.
 """
 
