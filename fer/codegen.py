@@ -659,14 +659,18 @@ def _reads(node: object) -> set[str]:
 
 
 def _reads_after(query: ast.Query) -> list[set[str]]:
-    """For each stage index, the keys read by later stages or by the output."""
+    """For each stage index, the keys that later stages read or write.
+
+    A field that `fields` removes must really become null when a later stage reads it, and also when
+    a later stage writes it: a failing `nodrop` keeps a field's current value, and a removed field's
+    current value is null (language.md §3.1), not what it held before the removal.
+    """
     result: list[set[str]] = []
     later: set[str] = set()
     for stage in reversed(query.stages):
         result.append(set(later))
         later |= _reads(stage)
-        if isinstance(stage, ast.ConvertInPlace):
-            later.add(field_key(stage.target.name))
+        later |= {target.key for target in stage_targets(stage)}
     result.reverse()
     return result
 
