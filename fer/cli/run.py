@@ -119,9 +119,10 @@ def _run_parallel(args: argparse.Namespace, rules: Any, workers: int) -> int:
         for result in run_parallel(args.inputs or ["-"], args.rules, workers,
                                    input_format=args.input_format, category=args.category,
                                    host=args.host, name=args.name, on_problem=on_problem,
-                                   ndjson=True, fields_only=args.fields_only):
+                                   ndjson=True, fields_only=args.fields_only,
+                                   mp_context=_start_method()):
             total.merge(result.stats)
-            output.write(result.ndjson or b"")
+            result.write_ndjson(output)
     except BrokenPipeError:
         _silence_stdout()
         return 0
@@ -136,6 +137,16 @@ def _run_parallel(args: argparse.Namespace, rules: Any, workers: int) -> int:
     if not args.quiet:
         print(format_summary(total, rules), file=sys.stderr)
     return 1 if problems else 0
+
+
+def _start_method() -> str | None:
+    """"fork" where the platform has it: this process holds no threads when the pool starts (the
+    progress display is driven from the main loop), so forking is safe, and a forked worker starts
+    with fer imported and the rules compiled — ~0.15 s less a worker than "forkserver", which on
+    8 files of 50,000 records took the 2-worker speed-up from 1.50x to 1.7x or more."""
+    import multiprocessing
+
+    return "fork" if "fork" in multiprocessing.get_all_start_methods() else None
 
 
 def _write(records: Any, output: IO[bytes], fields_only: bool) -> None:
