@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from typing import IO, Any
 
 from fer.cli._common import Progress, format_summary, load_rules_or_fail, with_progress
@@ -68,26 +69,10 @@ def run(args: argparse.Namespace) -> int:
     input_stats = InputStats()
     messages = iter_messages(args.inputs, args.input_format, on_problem=on_problem, stats=input_stats)
 
-    try:
-        output: IO[bytes] = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115
-    except OSError as error:
-        print(f"fer run: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
-        return 2
-    try:
-        _write(engine.process(with_progress(messages, progress)), output, args.fields_only)
-    except BrokenPipeError:
-        # The reader went away (`fer run … | head`): stop quietly, and keep Python's final flush of
-        # stdout from raising again at exit.
-        _silence_stdout()
-        return 0
-    finally:
-        if output is not sys.stdout.buffer:
-            output.close()
-        else:
-            try:
-                output.flush()
-            except BrokenPipeError:
-                _silence_stdout()
+    stopped = _to_output(args, lambda output: _write(
+        engine.process(with_progress(messages, progress)), output, args.fields_only))
+    if stopped is not None:
+        return stopped
 
     engine.stats.decode_errors += input_stats.decode_errors
     if not args.quiet:
@@ -109,13 +94,9 @@ def _run_parallel(args: argparse.Namespace, rules: Any, workers: int) -> int:
         problems += 1
         print(f"fer run: {name}: {description}", file=sys.stderr)
 
-    try:
-        output: IO[bytes] = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115
-    except OSError as error:
-        print(f"fer run: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
-        return 2
     total = EngineStats(rules={rule.name: RuleStats() for rule in rules})
-    try:
+
+    def write(output: IO[bytes]) -> None:
         for result in run_parallel(args.inputs or ["-"], args.rules, workers,
                                    input_format=args.input_format, category=args.category,
                                    host=args.host, name=args.name, on_problem=on_problem,
@@ -123,7 +104,28 @@ def _run_parallel(args: argparse.Namespace, rules: Any, workers: int) -> int:
                                    mp_context=_start_method()):
             total.merge(result.stats)
             result.write_ndjson(output)
+
+    stopped = _to_output(args, write)
+    if stopped is not None:
+        return stopped
+    if not args.quiet:
+        print(format_summary(total, rules), file=sys.stderr)
+    return 1 if problems else 0
+
+
+def _to_output(args: argparse.Namespace, write: Callable[[IO[bytes]], None]) -> int | None:
+    """Run `write` on the output (`--output FILE` or stdout). Returns an exit status when the run
+    must stop there (2: the file cannot be written; 0: the reader went away), else None."""
+    try:
+        output: IO[bytes] = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115
+    except OSError as error:
+        print(f"fer run: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    try:
+        write(output)
     except BrokenPipeError:
+        # The reader went away (`fer run … | head`): stop quietly, and keep Python's final flush of
+        # stdout from raising again at exit.
         _silence_stdout()
         return 0
     finally:
@@ -134,9 +136,7 @@ def _run_parallel(args: argparse.Namespace, rules: Any, workers: int) -> int:
                 output.flush()
             except BrokenPipeError:
                 _silence_stdout()
-    if not args.quiet:
-        print(format_summary(total, rules), file=sys.stderr)
-    return 1 if problems else 0
+    return None
 
 
 def _start_method() -> str | None:
