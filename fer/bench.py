@@ -365,7 +365,7 @@ def format_result(result: BenchResult, previous: Mapping[str, Any] | None = None
         changes = compare_results(result.to_dict(), previous)
         width = max((len(row["what"]) for row in changes), default=4)
         lines.append(f"{'':<{width}}  {'before':>8}  {'now':>8}  {'change':>9}")
-        for row in changes:
-            lines.append(f"{row['what']:<{width}}  {_us(row['before_us']):>8}  {_us(row['now_us']):>8}  "
-                         f"{row['change']:>9}")
+        for item in changes:
+            lines.append(f"{item['what']:<{width}}  {_us(item['before_us']):>8}  {_us(item['now_us']):>8}  "
+                         f"{item['change']:>9}")
     return "\n".join(lines)

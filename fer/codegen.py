@@ -311,9 +311,8 @@ class _Generator:
                 guard = "" if non_null else f" if {text} is not None else None"
                 self.out.line(f"{result} = {compiled}.search({text}){guard}")
             names = translated.names
-            values_code: str | list[str] = f"{result}.group({', '.join(repr(n) for n in names)})"
-            if len(names) == 1:
-                values_code = [values_code]
+            group_code = f"{result}.group({', '.join(repr(n) for n in names)})"
+            values_code: str | list[str] = [group_code] if len(names) == 1 else group_code
             groups.append(([field_key(n) for n in names], f"{result} is not None", values_code))
         self.store_results(groups, stage.nodrop)
         self._mark([key for keys, _, _ in groups for key in keys], non_null=False)

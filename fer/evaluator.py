@@ -228,8 +228,8 @@ def _matches(text: str | None, pattern: ast.StringLit | ast.RegexLit | ast.Field
         case ast.RegexLit(pattern=regex):
             return translate(regex).compiled.fullmatch(text) is not None
         case ast.FieldRef(name=name):
-            wildcard = fields.get(field_key(name))
-            return wildcard is not None and wildcard_match(text, wildcard)
+            value = fields.get(field_key(name))
+            return value is not None and wildcard_match(text, value)
     return False  # pragma: no cover
 
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Iterator
 from decimal import Context, Decimal, DecimalException
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
@@ -214,7 +214,8 @@ class _Lower(Transformer):
             ast.AnchorPattern(
                 unescape_string(tok[1:-1]),
                 tuple(names),
-                span=ast.Span(tok.start_pos, names[-1].span.end, tok.line, tok.column),
+                # Lark types a token's position as optional; lexed tokens always have one.
+                span=ast.Span(tok.start_pos or 0, names[-1].span.end, tok.line or 1, tok.column or 1),
             )
             for tok, names in groups
         )
@@ -287,7 +288,7 @@ class _Lower(Transformer):
         return self._csv("split", meta, children)
 
     def _csv(self, kind: str, meta: Meta, children: list[Any]) -> ast.Csv:
-        options = dict(c for c in children if isinstance(c, tuple))
+        options: dict[str, str] = dict(c for c in children if isinstance(c, tuple))
         columns = tuple(c for c in children if isinstance(c, ast.CsvColumn))
         source = _source(children)
         assert source is not None  # the grammar requires `csv F`
@@ -561,7 +562,8 @@ def _is_empty(text: str) -> bool:
 
 
 def _unexpected_character(exc: UnexpectedCharacters, text: str) -> FerSyntaxError:
-    offset = exc.pos_in_stream
+    # Lark declares `pos_in_stream = None` on the base class; UnexpectedCharacters always sets it.
+    offset = cast(int, exc.pos_in_stream)
     char = text[offset] if offset < len(text) else ""
     message = _lexical_problem(text, offset) or f"unexpected character {char!r}"
     return _at(text, offset, message, _describe_expected(_accepted_before(text, offset, exc.allowed)))

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import IO, Any, BinaryIO, Literal
 
 from fer.engine import Engine, EngineStats
 from fer.errors import FerRuleError
@@ -207,7 +207,7 @@ class FileResult:
     ndjson: bytes | None = None  # the records as NDJSON instead, when asked for (`records` is empty)
     ndjson_path: str | None = None  # or: a spool file holding that NDJSON (run_parallel's workers)
 
-    def write_ndjson(self, output: BinaryIO) -> None:
+    def write_ndjson(self, output: IO[bytes]) -> None:
         """Copy this file's NDJSON to `output` (and remove its spool file, if it has one)."""
         if self.ndjson is not None:
             output.write(self.ndjson)
@@ -375,16 +375,16 @@ def run_parallel(
             number = 0
             while True:
                 while not exhausted and len(pending) < window:
-                    file = next(iterator, None)
-                    if file is None:
+                    upcoming = next(iterator, None)
+                    if upcoming is None:
                         exhausted = True
-                    elif file.path == "-":
-                        pending.append(file)  # standard input belongs to this process
+                    elif upcoming.path == "-":
+                        pending.append(upcoming)  # standard input belongs to this process
                     else:
                         number += 1
                         spool = None if spool_dir is None else os.path.join(spool_dir, f"{number}.ndjson")
-                        pending.append(pool.submit(process_file, file.path, rules,
-                                                   source_name=file.source_name, spool=spool, **options))
+                        pending.append(pool.submit(process_file, upcoming.path, rules,
+                                                   source_name=upcoming.source_name, spool=spool, **options))
                 if not pending:
                     break
                 head = pending.popleft()

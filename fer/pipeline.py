@@ -54,6 +54,7 @@ class Pipeline:
         `message` is the raw text or a mapping holding `_raw` and metadata. Never raises for any
         message content.
         """
+        raw: str | None
         if type(message) is str:
             raw, meta = message, _NO_METADATA
         else:

@@ -323,8 +323,8 @@ def _without_keywords(node: _Node) -> bool | None:
         case _Meta():
             return None
         case _Not(child):
-            value = _without_keywords(child)
-            return None if value is None else not value
+            inner = _without_keywords(child)
+            return None if inner is None else not inner
         case _And(children):
             values = [_without_keywords(c) for c in children]
             return False if False in values else (None if None in values else True)

@@ -202,6 +202,10 @@ def _hasher(algorithm: str) -> Callable[[str], str]:
     return lambda text: new(text.encode("utf-8")).hexdigest()
 
 
+def _masker(mask: str) -> Callable[[str], str]:
+    return lambda _text: mask
+
+
 def _identity(raw: str) -> str:
     return raw
 
@@ -225,7 +229,7 @@ class SourceProcessor:
         includes = tuple(rx.fullmatch for rule, rx in compiled if rule.type == "include")
         excludes = tuple(_Exclusion(rx) for rule, rx in compiled if rule.type == "exclude")
         rewrites: tuple[_Rewrite, ...] = tuple(
-            _rewriter(rx, (lambda _text, m=rule.mask: m) if rule.type == "mask" else _hasher(rule.algorithm))
+            _rewriter(rx, _masker(rule.mask) if rule.type == "mask" else _hasher(rule.algorithm))
             for rule, rx in compiled
             if rule.type in ("mask", "hash")
         )

@@ -379,7 +379,7 @@ def _digit_pair_locator(compiled: re.Pattern[str]) -> Callable[[str], str | None
                 return None
             begin, end = m.span(1)
             return raw[begin:end]
-        m = search(raw)
-        return None if m is None else m.group(1)
+        found = search(raw)
+        return None if found is None else found.group(1)
 
     return locate

@@ -29,6 +29,13 @@ def is_public(address: str) -> bool:
         return False
 
 
+_Location = tuple[str | None, str | None, str | None, float | None, float | None]
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _name(entry: Any) -> str | None:
     if isinstance(entry, dict):
         names = entry.get("names")
@@ -48,24 +55,25 @@ class GeoLocator:
         except (OSError, ValueError, maxminddb.InvalidDatabaseError) as error:
             raise GeoIPError(f"{path}: cannot read the GeoIP database: {error}") from None
         self.path = os.fspath(path)
-        self._cache: dict[str, tuple[Any, ...] | None] = {}
+        self._cache: dict[str, _Location | None] = {}
 
-    def locate(self, address: str) -> tuple[str | None, str | None, str | None, float | None, float | None] | None:
+    def locate(self, address: str) -> _Location | None:
         """(country code, country, city, latitude, longitude) of a public address, or None."""
         if address in self._cache:
-            return self._cache[address]  # type: ignore[return-value]
-        found = None
+            return self._cache[address]
+        found: _Location | None = None
         if is_public(address):
             try:
                 entry = self._reader.get(address)
             except ValueError:
                 entry = None
             if isinstance(entry, dict):
-                country = entry.get("country") if isinstance(entry.get("country"), dict) else {}
-                location = entry.get("location") if isinstance(entry.get("location"), dict) else {}
+                country = _dict(entry.get("country"))
+                location = _dict(entry.get("location"))
                 lat, lon = location.get("latitude"), location.get("longitude")
+                code = country.get("iso_code")
                 found = (
-                    country.get("iso_code") if isinstance(country.get("iso_code"), str) else None,
+                    code if isinstance(code, str) else None,
                     _name(country),
                     _name(entry.get("city")),
                     float(lat) if isinstance(lat, (int, float)) else None,

@@ -337,8 +337,8 @@ def iter_payload_data(data: bytes, *, name: str = "<payload>") -> Iterator[tuple
     documents = _json_documents(text)
     if documents is not None:
         single = len(documents) == 1
-        for line, document in documents:
-            yield from _located_events(document, name, None if single else line)
+        for number, document in documents:
+            yield from _located_events(document, name, None if single else number)
         return
 
     lines = [(number, line) for number, line in enumerate(text.splitlines(), 1) if line.strip()]
