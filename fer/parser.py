@@ -9,6 +9,7 @@ Every Lark exception becomes a `FerSyntaxError` with the line and column of the 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Iterable, Iterator
@@ -17,7 +18,12 @@ from pathlib import Path
 from typing import Any, cast
 
 from lark import Lark, Token, Transformer, Tree, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
 from lark.lexer import PatternStr
 from lark.tree import Meta
 
@@ -242,14 +248,8 @@ class _Lower(Transformer):
         )
 
     def json_auto(self, meta: Meta, children: list[Any]) -> ast.Json:
-        return ast.Json(
-            _source(children),
-            _strings(children),
-            names=_names(children),
-            nodrop=_has(children, "NODROP"),
-            auto=True,
-            span=_span_of(meta),
-        )
+        # Parsed only so that the checker can reject `auto` with a clear message.
+        return dataclasses.replace(self.json(meta, children), auto=True)
 
     def kv_infer(self, meta: Meta, children: list[Any]) -> ast.KeyValue:
         return ast.KeyValue(
@@ -272,14 +272,7 @@ class _Lower(Transformer):
         )
 
     def kv_auto(self, meta: Meta, children: list[Any]) -> ast.KeyValue:
-        return ast.KeyValue(
-            _source(children),
-            _strings(children),
-            names=_names(children),
-            nodrop=_has(children, "NODROP"),
-            auto=True,
-            span=_span_of(meta),
-        )
+        return dataclasses.replace(self.kv_infer(meta, children), auto=True)
 
     def csv(self, meta: Meta, children: list[Any]) -> ast.Csv:
         return self._csv("csv", meta, children)
