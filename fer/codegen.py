@@ -234,6 +234,14 @@ class _Generator:
         self.out.line(f"{name} = {code}")
         return name, kind == STR
 
+    def on_input(self, target: str, text: str, non_null: bool, call: str, empty: str = "None") -> None:
+        """`target = call` on the stage's input `text`, or `empty` when that input is null."""
+        if text == "None":
+            self.out.line(f"{target} = {empty}")
+            return
+        guard = "" if non_null else f" if {text} is not None else {empty}"
+        self.out.line(f"{target} = {call}{guard}")
+
     def store_results(self, groups: list[tuple[list[str], str, str | list[str]]], nodrop: bool) -> None:
         """Each group: (target keys, python test that the piece matched, its values).
 
@@ -279,8 +287,7 @@ class _Generator:
                 self.out.line(f"{result} = None")
             elif split is not None:
                 separator, maxsplit, first = split
-                guard = "" if non_null else f" if {text} is not None else ()"
-                self.out.line(f"{result} = {text}.split({separator!r}, {maxsplit}){guard}")
+                self.on_input(result, text, non_null, f"{text}.split({separator!r}, {maxsplit})", "()")
                 wanted = len(keys)
                 ok = f"len({result}) == {maxsplit + 1}"
                 if first == 0 and wanted == maxsplit + 1:
@@ -291,8 +298,7 @@ class _Generator:
                 continue
             else:
                 matcher = self.constant("_anchor", compile_anchor(pieces))
-                guard = "" if non_null else f" if {text} is not None else None"
-                self.out.line(f"{result} = {matcher}({text}){guard}")
+                self.on_input(result, text, non_null, f"{matcher}({text})")
             groups.append((keys, f"{result} is not None", result))
             all_keys.extend(keys)
         self.store_results(groups, stage.nodrop)
@@ -305,11 +311,7 @@ class _Generator:
             translated = translate(literal.value)
             compiled = self.constant("_re", translated.compiled)
             result = self.temp("_m")
-            if text == "None":
-                self.out.line(f"{result} = None")
-            else:
-                guard = "" if non_null else f" if {text} is not None else None"
-                self.out.line(f"{result} = {compiled}.search({text}){guard}")
+            self.on_input(result, text, non_null, f"{compiled}.search({text})")
             names = translated.names
             group_code = f"{result}.group({', '.join(repr(n) for n in names)})"
             values_code: str | list[str] = [group_code] if len(names) == 1 else group_code
@@ -390,11 +392,7 @@ class _Generator:
                 extractor = make_regex_extractor(key_literal.value, translate(stage.regex.value))
             function = self.constant("_kv", extractor)
             value = self.temp("_v")
-            if text == "None":
-                self.out.line(f"{value} = None")
-            else:
-                guard = "" if non_null else f" if {text} is not None else None"
-                self.out.line(f"{value} = {function}({text}){guard}")
+            self.on_input(value, text, non_null, f"{function}({text})")
             groups.append(([field_key(name)], f"{value} is not None", [value]))
         self.store_results(groups, stage.nodrop)
         self._mark([key for keys, _, _ in groups for key in keys], non_null=not stage.nodrop)
@@ -403,11 +401,7 @@ class _Generator:
         text, non_null = self.source_text(stage.source)
         splitter = self.constant("_split", make_splitter(stage.kind, stage.delim, stage.quote, stage.escape))
         cells = self.temp("_cells")
-        if text == "None":
-            self.out.line(f"{cells} = ()")
-        else:
-            guard = "" if non_null else f" if {text} is not None else ()"
-            self.out.line(f"{cells} = {splitter}({text}){guard}")
+        self.on_input(cells, text, non_null, f"{splitter}({text})", "()")
         count = self.temp("_n")
         self.out.line(f"{count} = len({cells})")
         for column, name in csv_columns(stage):
